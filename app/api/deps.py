@@ -1,0 +1,61 @@
+"""Dependencies routers declare: the DB session, settings, the signed-in user, shared services."""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from app.core.config import Settings
+from app.core.errors import Unauthorized
+from app.core.security import PasswordHasher
+from app.db import DbSession
+from app.models import AuthSession, User
+from app.services import auth as auth_service
+from app.services.login_throttle import LoginThrottle
+
+# auto_error=False: a missing token must answer with our problem document, not FastAPI's default body.
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login", auto_error=False)
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_password_hasher(request: Request) -> PasswordHasher:
+    hasher: PasswordHasher = request.app.state.password_hasher
+    return hasher
+
+
+def get_login_throttle(request: Request) -> LoginThrottle:
+    throttle: LoginThrottle = request.app.state.login_throttle
+    return throttle
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+Hasher = Annotated[PasswordHasher, Depends(get_password_hasher)]
+Throttle = Annotated[LoginThrottle, Depends(get_login_throttle)]
+
+
+@dataclass(frozen=True)
+class Principal:
+    user: User
+    session: AuthSession
+
+
+async def get_principal(
+    db: DbSession, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> Principal:
+    if not token:
+        raise Unauthorized
+    user, auth_session = await auth_service.authenticate(db, settings, token)
+    return Principal(user, auth_session)
+
+
+async def get_current_user(principal: Annotated[Principal, Depends(get_principal)]) -> User:
+    return principal.user
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+CurrentUser = Annotated[User, Depends(get_current_user)]

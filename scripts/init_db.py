@@ -1,0 +1,23 @@
+"""Create every table straight from the models (no Alembic history). For throwaway databases only:
+real environments use `make db-upgrade`, which records the revision.
+
+Usage: python -m scripts.init_db
+"""
+
+import asyncio
+
+from app.core.config import get_settings
+from app.db import create_engine
+from app.models import Base
+
+
+async def main() -> None:
+    engine = create_engine(get_settings())
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    await engine.dispose()
+    print("init_db: tables created")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
