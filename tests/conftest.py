@@ -44,9 +44,10 @@ def _test_database_url() -> str:
     url = make_url(base)
     # Never the dev database: derive a dedicated one, and one per xdist worker.
     name = url.database if explicit else f"{url.database}_test"
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if worker:
-        name = f"{name}_{worker}"
+    # TEST_DB_SUFFIX keeps simultaneous runs from one checkout apart; xdist workers get one database each.
+    for suffix in (os.environ.get("TEST_DB_SUFFIX"), os.environ.get("PYTEST_XDIST_WORKER")):
+        if suffix:
+            name = f"{name}_{suffix}"
     return url.set(database=name).render_as_string(hide_password=False)
 
 
