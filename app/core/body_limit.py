@@ -5,10 +5,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.core.errors import problem
 
 
-class _BodyTooLarge(Exception):
-    pass
-
-
 class BodyLimitMiddleware:
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -25,28 +21,29 @@ class BodyLimitMiddleware:
 
         received = 0
         response_started = False
+        refused = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, refused
             message = await receive()
-            if message["type"] == "http.request":
+            if message["type"] == "http.request" and not refused:
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _BodyTooLarge
+                if received > self.max_bytes and not response_started:
+                    # Answer now and tell the app the client went away; whatever it sends later is dropped.
+                    refused = True
+                    await self._refuse(scope, receive, send)
+                    return {"type": "http.disconnect"}
             return message
 
-        async def tracking_send(message: Message) -> None:
+        async def guarded_send(message: Message) -> None:
             nonlocal response_started
+            if refused:
+                return
             if message["type"] == "http.response.start":
                 response_started = True
             await send(message)
 
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _BodyTooLarge:
-            if response_started:
-                raise
-            await self._refuse(scope, receive, send)
+        await self.app(scope, limited_receive, guarded_send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem(
