@@ -170,7 +170,8 @@ async def test_bcrypt_hash_is_verified_and_upgraded_on_login(
     await db.commit()
     assert (await login(client, "old@example.com")).status_code == 200
     stored = await db.scalar(select(User.password_hash).where(User.email == "old@example.com"))
-    assert stored is not None and stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert stored is not None
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert (await login(client, "old@example.com")).status_code == 200
 
 
