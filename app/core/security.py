@@ -5,6 +5,7 @@ required, and headers that could make a verifier fetch or trust outside keys are
 """
 
 import hashlib
+import os
 import re
 import secrets
 import uuid
@@ -51,11 +52,16 @@ def build_password_context(settings: Settings) -> CryptContext:
 
 
 class PasswordHasher:
-    """Runs the deliberately slow hash functions in worker threads so the event loop stays free."""
+    """Runs the deliberately slow hash functions in worker threads so the event loop stays free.
+
+    At most (cores - 1) hashes run at once: a burst of logins queues here instead of taking every core
+    from the event loop, so other requests keep their latency (measured in `make bench`).
+    """
 
     def __init__(self, settings: Settings) -> None:
         self._context = build_password_context(settings)
         self._dummy_hash: str | None = None
+        self._limiter = anyio.CapacityLimiter(max(1, (os.cpu_count() or 2) - 1))
 
     async def _dummy(self) -> str:
         # Verified against when the email is unknown, so both paths cost one hash with the same parameters.
@@ -64,13 +70,15 @@ class PasswordHasher:
         return self._dummy_hash
 
     async def hash(self, password: str) -> str:
-        result: str = await anyio.to_thread.run_sync(self._context.hash, password)
+        result: str = await anyio.to_thread.run_sync(self._context.hash, password, limiter=self._limiter)
         return result
 
     async def verify(self, password: str, password_hash: str | None) -> tuple[bool, str | None]:
         """(matches, replacement hash when the stored one uses outdated parameters or scheme)."""
         target = password_hash or await self._dummy()
-        ok, new_hash = await anyio.to_thread.run_sync(self._context.verify_and_update, password, target)
+        ok, new_hash = await anyio.to_thread.run_sync(
+            self._context.verify_and_update, password, target, limiter=self._limiter
+        )
         if password_hash is None:
             return False, None
         return bool(ok), new_hash
