@@ -144,7 +144,8 @@ async def main() -> None:
     )
     hash_seconds = measure_argon2(settings)
     print(
-        f"argon2id m={settings.argon2_memory_kib} KiB t={settings.argon2_time_cost} p={settings.argon2_parallelism}: "
+        f"argon2id m={settings.argon2_memory_kib} KiB t={settings.argon2_time_cost} "
+        f"p={settings.argon2_parallelism}: "
         f"{hash_seconds * 1000:.1f} ms per hash (median of 10)"
     )
     for label, hasher_cls in (("threads (Tally)", PasswordHasher), ("inline (baseline)", InlineHasher)):

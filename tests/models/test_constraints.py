@@ -22,7 +22,10 @@ from app.models import (
 
 def make_user(email: str | None = None) -> User:
     return User(
-        email=email or f"u-{uuid.uuid4().hex[:8]}@example.com", full_name="U", password_hash="x", preferences={}
+        email=email or f"u-{uuid.uuid4().hex[:8]}@example.com",
+        full_name="U",
+        password_hash="x",
+        preferences={},
     )
 
 
@@ -56,7 +59,9 @@ async def test_client_id_is_unique_per_chat_and_sender(db: AsyncSession) -> None
     await db.flush()
 
     def message(client_id: str | None) -> Message:
-        return Message(chat_id=chat.id, sender_id=user.id, sender_type=SenderType.USER, content="hi", client_id=client_id)
+        return Message(
+            chat_id=chat.id, sender_id=user.id, sender_type=SenderType.USER, content="hi", client_id=client_id
+        )
 
     db.add_all([message("k1"), message(None), message(None)])
     await db.flush()

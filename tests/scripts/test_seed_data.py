@@ -18,9 +18,13 @@ async def test_seed_is_idempotent_and_demo_login_works(
     await db.commit()
     assert await db.scalar(select(func.count()).select_from(User)) == first
 
-    login = await client.post("/api/v1/auth/login", data={"username": "alice@demo.com", "password": DEMO_PASSWORD})
+    login = await client.post(
+        "/api/v1/auth/login", data={"username": "alice@demo.com", "password": DEMO_PASSWORD}
+    )
     assert login.status_code == 200, login.text
-    me = await client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {login.json()['access_token']}"})
+    me = await client.get(
+        "/api/v1/users/me", headers={"Authorization": f"Bearer {login.json()['access_token']}"}
+    )
     assert me.json()["full_name"] == "Alice Anderson"
     assert me.json()["onboarding_status"] == "complete"
     charlie = await db.scalar(select(User).where(User.email == "charlie@sample.com"))
