@@ -14,6 +14,7 @@ from app.models.enums import (
 from app.models.group_context import GroupContext
 from app.models.linked_account import LinkedAccount
 from app.models.message import Message
+from app.models.transaction import OrderStatus, Transaction
 from app.models.user import User
 
 __all__ = [
@@ -29,7 +30,9 @@ __all__ = [
     "Message",
     "MessageAction",
     "OnboardingStatus",
+    "OrderStatus",
     "RefreshToken",
     "SenderType",
+    "Transaction",
     "User",
 ]
