@@ -6,7 +6,8 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from app.api.routers import auth, health, users
+from app.api.routers import auth, chats, health, messages, users
+from app.assistant.basic import BasicAssistant
 from app.core.body_limit import BodyLimitMiddleware
 from app.core.config import Settings, get_settings
 from app.core.errors import install_error_handlers
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.password_hasher = PasswordHasher(settings)
     app.state.login_throttle = LoginThrottle(ThrottleLimits.from_settings(settings))
+    app.state.assistant = BasicAssistant()
 
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
@@ -65,6 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api = APIRouter(prefix="/api/v1")
     api.include_router(auth.router)
     api.include_router(users.router)
+    api.include_router(chats.router)
+    api.include_router(messages.router)
     app.include_router(health.router)
     app.include_router(api)
     return app

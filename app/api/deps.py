@@ -3,11 +3,13 @@
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 
+from app.assistant.base import Assistant
 from app.core.config import Settings
 from app.core.errors import Unauthorized
+from app.core.pagination import CursorCodec, PageRequest
 from app.core.security import PasswordHasher
 from app.db import DbSession
 from app.models import AuthSession, User
@@ -33,9 +35,28 @@ def get_login_throttle(request: Request) -> LoginThrottle:
     return throttle
 
 
+def get_assistant(request: Request) -> Assistant:
+    assistant: Assistant = request.app.state.assistant
+    return assistant
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 Hasher = Annotated[PasswordHasher, Depends(get_password_hasher)]
 Throttle = Annotated[LoginThrottle, Depends(get_login_throttle)]
+AssistantDep = Annotated[Assistant, Depends(get_assistant)]
+
+
+def get_page_request(
+    settings: SettingsDep,
+    limit: Annotated[int, Query(ge=1, le=100, description="Page size (1-100)")] = 50,
+    cursor: Annotated[
+        str | None, Query(max_length=200, description="`next_cursor` of the previous page")
+    ] = None,
+) -> PageRequest:
+    return PageRequest(limit=limit, cursor=cursor, codec=CursorCodec(settings.secret_key))
+
+
+PageParams = Annotated[PageRequest, Depends(get_page_request)]
 
 
 @dataclass(frozen=True)
