@@ -8,7 +8,7 @@ the tables truncated afterwards.
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +16,7 @@ import httpx
 import pytest
 from alembic.config import Config
 from fastapi import FastAPI
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -166,3 +166,29 @@ async def register(
     return Account(
         body["user"]["id"], body["user"]["email"], full_name, body["access_token"], body["refresh_token"]
     )
+
+
+@dataclass
+class QueryLog:
+    """SQL statements the app sent, to prove a request's query count does not grow with the data."""
+
+    statements: list[str]
+
+    def __len__(self) -> int:
+        return len(self.statements)
+
+    def clear(self) -> None:
+        self.statements.clear()
+
+
+@pytest.fixture
+def query_log(connection: AsyncConnection) -> Iterator[QueryLog]:
+    """Records every statement on the test's connection (which all `client` requests share)."""
+    log = QueryLog([])
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        log.statements.append(statement)
+
+    event.listen(connection.sync_connection, "before_cursor_execute", record)
+    yield log
+    event.remove(connection.sync_connection, "before_cursor_execute", record)

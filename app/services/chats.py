@@ -186,7 +186,17 @@ async def get_membership(
     row = (await db.execute(query)).one_or_none()
     if row is None:
         raise ChatNotFound
-    return row
+    chat, me = row
+    if lock:
+        # That statement saw the membership as of its start, maybe before it waited for the lock
+        # (e.g. behind an ownership transfer); read it again now that this chat's changes are serialised.
+        fresh = await db.scalar(
+            select(ChatMember).where(ChatMember.id == me.id).execution_options(populate_existing=True)
+        )
+        if fresh is None:
+            raise ChatNotFound
+        me = fresh
+    return chat, me
 
 
 def require_role(member: ChatMember, roles: Sequence[ChatMemberRole], detail: str) -> None:
@@ -308,7 +318,8 @@ async def _users_by_email(db: AsyncSession, creator: User, emails: Sequence[str]
 async def _create_chat(
     db: AsyncSession, owner: User, chat_type: ChatType, *, title: str | None, members: Sequence[User]
 ) -> Chat:
-    chat = Chat(type=chat_type, title=title, created_by_id=owner.id)
+    # Clock time, not transaction time: chats created in one transaction still list in creation order.
+    chat = Chat(type=chat_type, title=title, created_by_id=owner.id, last_activity_at=func.clock_timestamp())
     db.add(chat)
     await db.flush()
     db.add(ChatMember(chat_id=chat.id, user_id=owner.id, role=ChatMemberRole.OWNER))
