@@ -14,6 +14,7 @@ from app.core.config import Settings, get_settings
 from app.core.security import PasswordHasher
 from app.db import create_engine, create_sessionmaker
 from app.models import OnboardingStatus, User
+from scripts.demo_chats import seed_chats
 
 DEMO_PASSWORD = "password123"
 
@@ -60,7 +61,9 @@ async def seed_users(db: AsyncSession, hasher: PasswordHasher) -> dict[str, User
 async def seed(db: AsyncSession, settings: Settings) -> dict[str, User]:
     if settings.is_production:
         raise RefusedInProduction("The demo data must never be loaded into production")
-    return await seed_users(db, PasswordHasher(settings))
+    users = await seed_users(db, PasswordHasher(settings))
+    await seed_chats(db, users)
+    return users
 
 
 async def main() -> int:
