@@ -481,14 +481,14 @@ async def advance_read_mark(
 
 async def get_or_create_group_context(db: AsyncSession, chat_id: uuid.UUID) -> GroupContext:
     """The group's ledger row, created empty on first use."""
-    context = await db.scalar(select(GroupContext).where(GroupContext.chat_id == chat_id))
-    if context is None:
-        await db.execute(
-            insert(GroupContext).values(chat_id=chat_id).on_conflict_do_nothing(index_elements=["chat_id"])
-        )
-        context = await db.scalar(select(GroupContext).where(GroupContext.chat_id == chat_id))
-    assert context is not None
-    return context
+    query = select(GroupContext).where(GroupContext.chat_id == chat_id)
+    context = await db.scalar(query)
+    if context is not None:
+        return context
+    await db.execute(
+        insert(GroupContext).values(chat_id=chat_id).on_conflict_do_nothing(index_elements=["chat_id"])
+    )
+    return (await db.scalars(query)).one()
 
 
 async def get_group_context(db: AsyncSession, user: User, chat_id: uuid.UUID) -> GroupContextView:

@@ -173,9 +173,10 @@ async def post_user_message(
         .returning(Message)
     )
     if message is None:
-        assert client_id is not None  # only a client id can conflict
-        original = await _find_posted(db, user, chat_id, client_id)
-        assert original is not None
+        # Only a client id conflicts: a retry of this very post committed while we waited for the lock.
+        original = None if client_id is None else await _find_posted(db, user, chat_id, client_id)
+        if original is None:
+            raise ChatNotFound
         return original
     set_committed_value(message, "sender", user)
 
