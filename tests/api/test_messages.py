@@ -273,11 +273,14 @@ async def test_deleted_messages_keep_their_place(client: httpx.AsyncClient) -> N
 
 
 @pytest.mark.parametrize("limit", ["0", "101", "-1", "ten"])
-async def test_limit_out_of_range_is_422(client: httpx.AsyncClient, limit: str) -> None:
+async def test_limit_out_of_range_is_422(client: httpx.AsyncClient, db: AsyncSession, limit: str) -> None:
     alice = await register(client)
     chat = await create_solo(client, alice)
-    response = await client.get(messages_url(chat["id"]), headers=alice.headers, params={"limit": limit})
-    assert_problem(response, 422, "validation_error")
+    before = await table_counts(db)
+    for url in (messages_url(chat["id"]), CHATS):
+        response = await client.get(url, headers=alice.headers, params={"limit": limit})
+        assert_problem(response, 422, "validation_error")
+    assert await table_counts(db) == before
 
 
 async def test_limit_bounds_are_accepted(client: httpx.AsyncClient, db: AsyncSession) -> None:
@@ -316,9 +319,15 @@ async def test_tampered_or_foreign_cursors_are_422(client: httpx.AsyncClient, db
         chats_cursor,
         "x" * 201,
     ]
+    before = await table_counts(db)
     for value in bad:
         response = await client.get(messages_url(chat["id"]), headers=alice.headers, params={"cursor": value})
         assert response.status_code == 422, (value, response.text)
+        assert response.json()["code"] in {"invalid_cursor", "validation_error"}
+    assert_problem(
+        await client.get(CHATS, headers=alice.headers, params={"cursor": cursor}), 422, "invalid_cursor"
+    )
+    assert await table_counts(db) == before
     # A cursor is bound to its chat: valid there, refused in another.
     assert (
         await client.get(messages_url(chat["id"]), headers=alice.headers, params={"cursor": cursor})
