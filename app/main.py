@@ -6,13 +6,14 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from app.api.routers import auth, chats, health, messages, users
+from app.api.routers import auth, chats, health, linked_accounts, messages, spending, users, webhooks
 from app.assistant.basic import BasicAssistant
 from app.core.body_limit import BodyLimitMiddleware
 from app.core.config import Settings, get_settings
 from app.core.errors import install_error_handlers
 from app.core.security import PasswordHasher
 from app.db import create_engine, create_sessionmaker
+from app.integrations.knot.connection import open_knot
 from app.services.login_throttle import LoginThrottle, ThrottleLimits
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -37,7 +38,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         try:
-            yield
+            async with open_knot(settings, webhook_target=app) as knot:
+                app.state.knot, app.state.knot_sandbox = knot.client, knot.sandbox
+                yield
         finally:
             await engine.dispose()
 
@@ -69,6 +72,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(users.router)
     api.include_router(chats.router)
     api.include_router(messages.router)
+    api.include_router(linked_accounts.router)
+    if settings.knot_simulated_login_enabled:
+        api.include_router(linked_accounts.sandbox_router)
+    api.include_router(spending.router)
+    api.include_router(webhooks.router)
     app.include_router(health.router)
     app.include_router(api)
     return app

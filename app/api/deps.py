@@ -12,6 +12,7 @@ from app.core.errors import Unauthorized
 from app.core.pagination import CursorCodec, PageRequest
 from app.core.security import PasswordHasher
 from app.db import DbSession
+from app.integrations.knot.client import KnotClient
 from app.models import AuthSession, User
 from app.services import auth as auth_service
 from app.services.login_throttle import LoginThrottle
@@ -40,9 +41,15 @@ def get_assistant(request: Request) -> Assistant:
     return assistant
 
 
+def get_knot(request: Request) -> KnotClient:
+    knot: KnotClient = request.app.state.knot
+    return knot
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 Hasher = Annotated[PasswordHasher, Depends(get_password_hasher)]
 Throttle = Annotated[LoginThrottle, Depends(get_login_throttle)]
+Knot = Annotated[KnotClient, Depends(get_knot)]
 AssistantDep = Annotated[Assistant, Depends(get_assistant)]
 
 

@@ -61,4 +61,6 @@ class Transaction(UUIDPrimaryKey, Timestamps, Base):
         JSONB, nullable=False, default=list, server_default="[]"
     )
     # SKU-level lines: [{external_id, name, quantity, unit_price_cents, subtotal_cents, total_cents}].
-    products: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False, default=list, server_default="[]")
+    products: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, nullable=False, default=list, server_default="[]"
+    )
