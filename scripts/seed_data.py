@@ -15,6 +15,7 @@ from app.core.security import PasswordHasher
 from app.db import create_engine, create_sessionmaker
 from app.models import OnboardingStatus, User
 from scripts.demo_chats import seed_chats
+from scripts.demo_linked_accounts import seed_linked_accounts
 
 DEMO_PASSWORD = "password123"
 
@@ -63,6 +64,7 @@ async def seed(db: AsyncSession, settings: Settings) -> dict[str, User]:
         raise RefusedInProduction("The demo data must never be loaded into production")
     users = await seed_users(db, PasswordHasher(settings))
     await seed_chats(db, users)
+    await seed_linked_accounts(db, settings, users)
     return users
 
 
