@@ -52,9 +52,9 @@ class DateRange:
     end: date
 
     @classmethod
-    def resolve(cls, since: date | None, until: date | None, *, today: date | None = None) -> Self:
+    def resolve(cls, since: date | None, until: date | None) -> Self:
         """Defaults: `until` is the last day of the current month, `since` the first of `until`'s month."""
-        today = today or datetime.now(UTC).date()
+        today = datetime.now(UTC).date()
         if until is None:
             until = today.replace(day=calendar.monthrange(today.year, today.month)[1])
         if since is None:

@@ -253,6 +253,31 @@ async def test_replayed_webhooks_change_nothing(
     assert await row_counts(db) == before
 
 
+async def test_a_webhook_cannot_move_another_users_order_into_an_account(
+    client: httpx.AsyncClient, app: FastAPI, db: AsyncSession
+) -> None:
+    # Knot signs only a webhook's event name and session id, so its user, merchant and ids are not trusted.
+    alice = await register(client)
+    bob = await register(client)
+    await link(client, alice, AMAZON)
+    await link(client, bob, AMAZON)
+    bobs_order = sandbox_of(app).orders(bob.id, AMAZON)[0]
+    alices_before = await all_transactions(client, alice)
+    counts = await row_counts(db)
+    forged = {
+        "event": "UPDATED_TRANSACTIONS_AVAILABLE",
+        "external_user_id": alice.id,
+        "merchant": {"id": AMAZON, "name": "Amazon"},
+        "updated": [{"id": bobs_order["id"]}],
+    }
+    body, headers = sandbox_of(app).signed_webhook(forged)
+
+    assert (await client.post(f"{API}/webhooks/knot", content=body, headers=headers)).status_code == 200
+
+    assert await all_transactions(client, alice) == alices_before
+    assert await row_counts(db) == counts
+
+
 async def test_merchant_status_update_refreshes_the_cached_merchant_list(
     client: httpx.AsyncClient, app: FastAPI, settings: Settings
 ) -> None:

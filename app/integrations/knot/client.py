@@ -117,7 +117,12 @@ class KnotClient:
         response = await self._request("GET", "/accounts/get", params=params, absent_ok=True)
         if response.status_code == 404:
             return None
-        return _parse(_ACCOUNT, response)
+        account = _parse(_ACCOUNT, response)
+        if account.merchant.id != merchant_id:
+            raise KnotBadResponse(
+                f"Knot answered for merchant {merchant_id} with merchant {account.merchant.id}"
+            )
+        return account
 
     async def unlink_account(self, external_user_id: str, merchant_id: int) -> None:
         """Unlink at Knot; an account Knot no longer knows counts as unlinked."""

@@ -251,7 +251,7 @@ class _DevLinkBody(_AccountBody):
 class _Account:
     external_user_id: str
     merchant: _MerchantProfile
-    anchor: datetime  # "now" when the account came into being; order dates are relative to it
+    anchor: datetime  # "now" when the account came into being; its history is dated back from it
     status: str = "connected"
     orders: list[dict[str, Any]] = field(default_factory=list)
 
@@ -301,7 +301,7 @@ class KnotSandbox:
         account.status = "connected"
         if existed and new:
             for _ in range(2):
-                self._add_order(account, len(account.orders), days_ago=0)
+                self._add_order(account, len(account.orders), around=self._clock().replace(microsecond=0))
 
     def is_linked(self, external_user_id: str, merchant_id: int) -> bool:
         key = (external_user_id, merchant_id)
@@ -452,9 +452,8 @@ class KnotSandbox:
             count = rng.randint(12, 18)
             for index in range(count):
                 # Spread over the history window, oldest first; the newest lands within the last day.
-                self._add_order(
-                    account, index, days_ago=round((count - 1 - index) * _HISTORY_DAYS / (count - 1))
-                )
+                days_ago = round((count - 1 - index) * _HISTORY_DAYS / (count - 1))
+                self._add_order(account, index, around=account.anchor - timedelta(days=days_ago))
             self._accounts[key] = account
         return account
 
@@ -463,8 +462,8 @@ class KnotSandbox:
             raise KnotSandboxError(404, "ACCOUNT_NOT_FOUND", "No linked account for this merchant")
         return self._account(external_user_id, merchant_id)
 
-    def _add_order(self, account: _Account, index: int, *, days_ago: int) -> None:
-        order = _order(account, index, days_ago)
+    def _add_order(self, account: _Account, index: int, *, around: datetime) -> None:
+        order = _order(account, index, around, shipped_only=self._clock() - around < timedelta(days=2))
         account.orders.append(order)
         self._orders_by_id[order["id"]] = order
 
@@ -549,17 +548,17 @@ _CARD_BRANDS = ("VISA", "MASTERCARD", "AMEX")
 _REFUNDED_INDEX, _CANCELLED_INDEX, _GIFT_CARD_INDEX = 3, 7, 5
 
 
-def _order(account: _Account, index: int, days_ago: int) -> dict[str, Any]:
+def _order(account: _Account, index: int, around: datetime, *, shipped_only: bool) -> dict[str, Any]:
+    """Order number `index` of the account, placed a few hours before `around`."""
     merchant = account.merchant
     rng = _rng(account.external_user_id, merchant.id, index)
-    occurred_at = account.anchor - timedelta(
-        days=days_ago, hours=rng.randint(0, 9), minutes=rng.randint(0, 59)
-    )
+    occurred_at = around - timedelta(hours=rng.randint(0, 9), minutes=rng.randint(0, 59))
 
     lines = []
     subtotal = 0
     for item in rng.sample(merchant.items, k=rng.randint(1, min(4, len(merchant.items)))):
-        quantity = rng.randint(1, 2 if merchant.delivery else 3)
+        # Nobody orders three Kindles: only cheap items come in multiples.
+        quantity = 1 if item.price_cents >= 4000 else rng.randint(1, 2 if merchant.delivery else 3)
         total = item.price_cents * quantity
         subtotal += total
         lines.append(
@@ -599,7 +598,7 @@ def _order(account: _Account, index: int, days_ago: int) -> dict[str, Any]:
     elif merchant.delivery:
         status = "COMPLETED"
     else:
-        status = "SHIPPED" if days_ago < 2 else "DELIVERED"
+        status = "SHIPPED" if shipped_only else "DELIVERED"
 
     order_id = merchant.order_id(rng)
     return {
