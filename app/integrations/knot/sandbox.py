@@ -451,8 +451,9 @@ class KnotSandbox:
             rng = _rng(external_user_id, merchant_id, "history")
             count = rng.randint(12, 18)
             for index in range(count):
-                # Spread over the history window, oldest first; the newest lands within the last day.
-                days_ago = round((count - 1 - index) * _HISTORY_DAYS / (count - 1))
+                # Oldest first over the history window, denser towards today (as recent orders are, and so
+                # that "this month" has orders to show even early in a month); the newest is from today.
+                days_ago = round(_HISTORY_DAYS * ((count - 1 - index) / (count - 1)) ** 1.6)
                 self._add_order(account, index, around=account.anchor - timedelta(days=days_ago))
             self._accounts[key] = account
         return account
