@@ -14,6 +14,7 @@ from app.core.errors import install_error_handlers
 from app.core.security import PasswordHasher
 from app.db import create_engine, create_sessionmaker
 from app.integrations.knot.connection import open_knot
+from app.schemas.common import problem_responses
 from app.services.login_throttle import LoginThrottle, ThrottleLimits
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -67,7 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
         )
 
-    api = APIRouter(prefix="/api/v1")
+    # Any API route can meet a database outage; /docs should say so once for all of them.
+    api = APIRouter(prefix="/api/v1", responses=problem_responses(503))
     api.include_router(auth.router)
     api.include_router(users.router)
     api.include_router(chats.router)
