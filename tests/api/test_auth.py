@@ -1,7 +1,6 @@
 import asyncio
 import base64
 import json
-import time
 import uuid
 from datetime import timedelta
 
@@ -9,6 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from jose import jwt
+from passlib.context import CryptContext
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -118,20 +118,38 @@ async def test_login_failures_do_not_reveal_which_emails_exist(client: httpx.Asy
     assert wrong_password.json()["code"] == "invalid_credentials"
 
 
-async def test_unknown_email_costs_a_password_hash(client: httpx.AsyncClient, app: FastAPI) -> None:
-    """The dummy verification makes an unknown email take about as long as a wrong password."""
+class CountingContext:
+    """Wraps passlib's CryptContext to record which hashes logins verify against."""
+
+    def __init__(self, inner: CryptContext) -> None:
+        self.inner = inner
+        self.verified: list[str] = []
+
+    def verify_and_update(self, secret: str, hash: str) -> tuple[bool, str | None]:
+        self.verified.append(hash)
+        result: tuple[bool, str | None] = self.inner.verify_and_update(secret, hash)
+        return result
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+
+async def test_unknown_email_costs_a_full_password_verification(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    """Both failure paths run one argon2id verification with the real parameters, so timing matches."""
     await register(client, "kim@example.com")
-    await login(client, "warmup@example.com", "x" * 12)  # builds the dummy hash once
-
-    async def timed(email: str) -> float:
-        start = time.perf_counter()
-        await login(client, email, "wrong password here")
-        return time.perf_counter() - start
-
-    known = min([await timed("kim@example.com") for _ in range(3)])
-    unknown = min([await timed(f"ghost{i}@example.com") for i in range(3)])
-    # Not a speed goal: both paths must run one argon2 verification (tens of ms), not one skip it.
-    assert unknown > known * 0.5
+    hasher = app.state.password_hasher
+    counting = CountingContext(hasher._context)
+    hasher._context = counting
+    await login(client, "kim@example.com", "wrong password here")
+    await login(client, "ghost@example.com", "wrong password here")
+    assert len(counting.verified) == 2
+    known, unknown = counting.verified
+    parameters = "$argon2id$v=19$m=19456,t=2,p=1$"
+    assert known.startswith(parameters)
+    assert unknown.startswith(parameters)
+    assert unknown != known
 
 
 async def test_login_throttled_per_account(client: httpx.AsyncClient, settings: Settings) -> None:
