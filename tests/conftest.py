@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-from alembic.config import Config
 from fastapi import FastAPI
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
@@ -23,7 +22,6 @@ from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
-    create_async_engine,
 )
 
 from alembic import command
@@ -31,6 +29,7 @@ from app.core.config import Environment, Settings
 from app.db import create_engine
 from app.main import create_app
 from app.models import Base
+from scripts.databases import alembic_config, recreate_database
 
 STRONG_PASSWORD = "violet kayak thunder 42"
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
@@ -51,27 +50,11 @@ def _test_database_url() -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
-async def _recreate_database(url: str) -> None:
-    target = make_url(url)
-    admin = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        await conn.execute(text(f'CREATE DATABASE "{target.database}"'))
-    await admin.dispose()
-
-
-def migrate(url: str, revision: str = "head", *, down: bool = False) -> None:
-    config = Config("alembic.ini")
-    config.attributes["database_url"] = url
-    config.attributes["configure_logging"] = False
-    (command.downgrade if down else command.upgrade)(config, revision)
-
-
 @pytest.fixture(scope="session")
 def database_url() -> str:
     url = _test_database_url()
-    asyncio.run(_recreate_database(url))
-    migrate(url)
+    asyncio.run(recreate_database(url))
+    command.upgrade(alembic_config(url), "head")
     return url
 
 
@@ -121,15 +104,20 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
+async def truncate_all(engine: AsyncEngine) -> None:
+    """Empty every table: the clean-up of tests that commit for real."""
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    async with engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {tables} CASCADE"))
+
+
 @pytest.fixture
 async def live_app(settings: Settings, engine: AsyncEngine) -> AsyncIterator[FastAPI]:
     """The app with real, committing sessions from its own pool (for concurrency tests)."""
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         yield application
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    async with engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {tables} CASCADE"))
+    await truncate_all(engine)
 
 
 @pytest.fixture

@@ -2,15 +2,13 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.core.config import Settings
 from app.main import create_app
-from app.models import Base
 from tests.api.test_auth import assert_problem
-from tests.conftest import register
+from tests.conftest import register, truncate_all
 from tests.support.tcp_proxy import PostgresProxy
 
 
@@ -20,9 +18,7 @@ async def proxy(settings: Settings, engine: AsyncEngine) -> AsyncIterator[Postgr
     await proxy.start()
     yield proxy
     await proxy.stop()
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    async with engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {tables} CASCADE"))
+    await truncate_all(engine)
 
 
 async def test_database_outage_answers_503_and_recovers_without_restart(
