@@ -76,9 +76,14 @@ class PasswordHasher:
     async def verify(self, password: str, password_hash: str | None) -> tuple[bool, str | None]:
         """(matches, replacement hash when the stored one uses outdated parameters or scheme)."""
         target = password_hash or await self._dummy()
-        ok, new_hash = await anyio.to_thread.run_sync(
-            self._context.verify_and_update, password, target, limiter=self._limiter
-        )
+        try:
+            ok, new_hash = await anyio.to_thread.run_sync(
+                self._context.verify_and_update, password, target, limiter=self._limiter
+            )
+        except ValueError:
+            # A password no hash could have been made from (over passlib's size limit, NUL bytes for
+            # bcrypt, text that is not valid Unicode) simply does not match.
+            return False, None
         if password_hash is None:
             return False, None
         return bool(ok), new_hash

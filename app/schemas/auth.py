@@ -2,13 +2,13 @@ from typing import Annotated, Literal
 
 from pydantic import EmailStr, Field, StringConstraints
 
-from app.schemas.common import InputModel, ShortText
+from app.schemas.common import InputModel, ShortText, UnicodeText
 from app.schemas.user import UserRead
 
 
 class RegisterRequest(InputModel):
     email: EmailStr = Field(examples=["dana@example.com"])
-    password: str = Field(
+    password: UnicodeText = Field(
         description="8-128 characters; refused when common or easy to guess",
         examples=["violet kayak thunder 42"],
     )

@@ -14,6 +14,20 @@ def _reject_nul(value: str) -> str:
 # Put after `StringConstraints(strip_whitespace=True, ...)`: text is trimmed, measured, then checked for NUL.
 NoNul = AfterValidator(_reject_nul)
 
+
+def _require_encodable(value: str) -> str:
+    # JSON may carry lone surrogates ("\ud800"); a plain `str` field keeps them, and hashing or storing them
+    # then fails. (Constrained strings are already refused by Pydantic.)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text") from None
+    return value
+
+
+# Free text that is not trimmed or length-checked by the schema (passwords): still valid Unicode.
+UnicodeText = Annotated[str, AfterValidator(_require_encodable)]
+
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NoNul]
 
 

@@ -6,7 +6,7 @@ from pydantic import ConfigDict, EmailStr, Field, StringConstraints, field_valid
 
 from app.assistant.cards import CARDS_BY_ID
 from app.models.enums import OnboardingStatus
-from app.schemas.common import InputModel, OutputModel, ShortText
+from app.schemas.common import InputModel, OutputModel, ShortText, UnicodeText
 
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 
@@ -47,7 +47,7 @@ class UserUpdate(InputModel):
 
 class PasswordChange(InputModel):
     current_password: Annotated[str, StringConstraints(max_length=1024)]
-    new_password: str = Field(examples=["a long and unusual passphrase"])
+    new_password: UnicodeText = Field(examples=["a long and unusual passphrase"])
 
 
 class UserBrief(OutputModel):

@@ -128,7 +128,8 @@ async def login(
     wait = throttle.retry_after(email, client)
     if wait is not None:
         raise TooManyRequests(wait, "Too many failed sign-in attempts; try again later")
-    user = await db.scalar(select(User).where(User.email == email))
+    # PostgreSQL text cannot hold NUL, so no account has such an email (and the query would fail).
+    user = None if "\x00" in email else await db.scalar(select(User).where(User.email == email))
     # Unknown emails still pay for one hash verification, so timing does not reveal which emails exist.
     ok, upgraded_hash = await hasher.verify(password, user.password_hash if user else None)
     if user is None or not ok:

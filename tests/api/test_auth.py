@@ -134,6 +134,45 @@ class CountingContext:
         return getattr(self.inner, name)
 
 
+async def test_logins_no_account_could_match_are_ordinary_failures(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    """Inputs the database or the hash functions refuse are wrong credentials, not 500s."""
+    import bcrypt
+
+    legacy = bcrypt.hashpw(STRONG_PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
+    db.add(User(email="nul@example.com", full_name="Nul", password_hash=legacy, preferences={}))
+    await db.commit()
+    await register(client, "size@example.com")
+    for email, password in (
+        ("nul\x00@example.com", STRONG_PASSWORD),  # PostgreSQL text cannot hold NUL
+        ("size@example.com", "x" * 5000),  # over passlib's size limit
+        ("ghost@example.com", "x" * 5000),
+        ("nul@example.com", "a\x00b"),  # bcrypt refuses NUL bytes
+    ):
+        assert_problem(await login(client, email, password), 401, "invalid_credentials")
+    assert (await login(client, "nul@example.com")).status_code == 200
+
+
+async def test_passwords_must_be_valid_unicode(client: httpx.AsyncClient) -> None:
+    # A JSON escape can carry a lone surrogate, which no hash function (or database) accepts.
+    lone_surrogate = '"violet kayak \\ud800 thunder 42"'
+    response = await client.post(
+        "/api/v1/auth/register",
+        content=f'{{"email": "uni@example.com", "full_name": "Uni", "password": {lone_surrogate}}}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert_problem(response, 422, "validation_error")
+    account = await register(client)
+    response = await client.post(
+        f"{ME}/password",
+        content=f'{{"current_password": "{STRONG_PASSWORD}", "new_password": {lone_surrogate}}}',
+        headers={**account.headers, "Content-Type": "application/json"},
+    )
+    assert_problem(response, 422, "validation_error")
+    assert (await login(client, account.email)).status_code == 200
+
+
 async def test_unknown_email_costs_a_full_password_verification(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
