@@ -26,6 +26,22 @@ async def test_patch_me_updates_only_given_fields(client: httpx.AsyncClient) -> 
     assert again == body
 
 
+async def test_patch_preferences_keeps_the_keys_not_sent(client: httpx.AsyncClient) -> None:
+    account = await register(client)
+    wallet = {"cards": ["amex-gold"], "currency": "EUR"}
+    await client.patch(ME, headers=account.headers, json={"preferences": wallet})
+
+    response = await client.patch(ME, headers=account.headers, json={"preferences": {"currency": "GBP"}})
+    assert response.status_code == 200, response.text
+    assert response.json()["preferences"] == {"cards": ["amex-gold"], "currency": "GBP"}
+    response = await client.patch(ME, headers=account.headers, json={"preferences": {"cards": []}})
+    assert response.json()["preferences"] == {"cards": [], "currency": "GBP"}
+    assert (await client.get(ME, headers=account.headers)).json()["preferences"] == {
+        "cards": [],
+        "currency": "GBP",
+    }
+
+
 @pytest.mark.parametrize(
     "body",
     [
