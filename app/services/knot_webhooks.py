@@ -54,13 +54,14 @@ def read_event(
         raise InvalidWebhookSignature
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser goes
         raise MalformedWebhook from None
     if not isinstance(payload, dict):
         raise MalformedWebhook
     if not is_valid_signature(secret, signature, headers, payload):
         raise InvalidWebhookSignature
-    if payload.get("event") not in KNOWN_EVENTS:
+    event_name = payload.get("event")
+    if not isinstance(event_name, str) or event_name not in KNOWN_EVENTS:
         logger.info("knot webhook %r ignored", str(payload.get("event"))[:64])
         return None
     try:

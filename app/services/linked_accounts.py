@@ -10,7 +10,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any, NamedTuple, Self
 
 from sqlalchemy import Boolean, Row, func, literal_column, select, tuple_, update
@@ -365,8 +365,8 @@ async def list_transactions(
     if filters.since is not None:
         query = query.where(Transaction.occurred_at >= datetime.combine(filters.since, time.min, UTC))
     if filters.until is not None:
-        day_after = datetime.combine(filters.until + timedelta(days=1), time.min, UTC)
-        query = query.where(Transaction.occurred_at < day_after)
+        # The day's last microsecond (PostgreSQL's resolution), not the next midnight: until may be date.max.
+        query = query.where(Transaction.occurred_at <= datetime.combine(filters.until, time.max, UTC))
     after = page.after(scope)
     if after is not None:
         query = query.where(tuple_(Transaction.occurred_at, Transaction.id) < tuple_(after.at, after.id))

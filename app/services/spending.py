@@ -68,8 +68,9 @@ class DateRange:
         return datetime.combine(self.start, time.min, tzinfo=UTC)
 
     @property
-    def ends_before(self) -> datetime:
-        return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=UTC)
+    def ends_at(self) -> datetime:
+        # The day's last microsecond (PostgreSQL's resolution), not the next midnight: `end` may be date.max.
+        return datetime.combine(self.end, time.max, tzinfo=UTC)
 
     def days(self) -> list[date]:
         return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
@@ -80,7 +81,7 @@ async def summarize(db: AsyncSession, user: User, period: DateRange) -> Spending
     spend_filter = (
         Transaction.user_id == user.id,
         Transaction.occurred_at >= period.starts_at,
-        Transaction.occurred_at < period.ends_before,
+        Transaction.occurred_at <= period.ends_at,
         Transaction.order_status.not_in(NOT_SPEND),
         Transaction.currency == currency,
     )

@@ -334,6 +334,22 @@ async def test_authentic_but_malformed_events_are_bad_requests(
     headers["Content-Length"] = "8"
     response = await client.post(f"{API}/webhooks/knot", content=b"not json", headers=headers)
     assert_problem(response, 400, "malformed_webhook")
+    deep = b"[" * 100_000  # nested deeper than the JSON parser recurses
+    response = await client.post(f"{API}/webhooks/knot", content=deep, headers=headers)
+    assert_problem(response, 400, "malformed_webhook")
+
+
+async def test_authentic_events_with_an_odd_event_name_are_ignored(
+    client: httpx.AsyncClient, app: FastAPI, db: AsyncSession
+) -> None:
+    alice = await register(client)
+    merchant = {"id": AMAZON, "name": "Amazon"}
+    for name in (["AUTHENTICATED"], {"AUTHENTICATED": True}, 7, None):
+        payload = {"event": name, "external_user_id": alice.id, "merchant": merchant}
+        body, headers = sandbox_of(app).signed_webhook(payload)
+        response = await client.post(f"{API}/webhooks/knot", content=body, headers=headers)
+        assert response.status_code == 200, response.text
+    assert await row_counts(db) == (0, 0)
 
 
 async def test_unlink_removes_the_account_here_and_at_knot(
@@ -415,11 +431,25 @@ async def test_transactions_pages_filters_and_validation(client: httpx.AsyncClie
         {"cursor": first["next_cursor"], "merchant_id": AMAZON},  # a cursor from another list
         {"since": "yesterday"},
         {"merchant_id": 0},
+        {"merchant_id": 2**31},  # beyond the merchant id column
     ):
         response = await client.get(f"{API}/transactions", headers=alice.headers, params=params)
         assert response.status_code == 422, (params, response.text)
         expected = "invalid_cursor" if "cursor" in params else "validation_error"
         assert response.json()["code"] == expected, (params, response.text)
+
+
+async def test_the_last_representable_day_is_a_valid_bound(client: httpx.AsyncClient) -> None:
+    alice = await register(client)
+    await link(client, alice, AMAZON)
+    everything = await all_transactions(client, alice)
+    assert everything
+    assert await all_transactions(client, alice, until="9999-12-31") == everything
+    for params in ({"until": "9999-12-31"}, {"since": "9999-12-31", "until": "9999-12-31"}):
+        response = await client.get(f"{API}/spending/summary", headers=alice.headers, params=params)
+        assert response.status_code == 200, response.text
+        assert response.json()["period"]["end"] == "9999-12-31"
+        assert response.json()["total_cents"] == 0
 
 
 async def test_summary_defaults_to_this_month_and_validates_the_period(client: httpx.AsyncClient) -> None:

@@ -84,7 +84,9 @@ async def list_transactions(
     user: CurrentUser,
     db: DbSession,
     page: PageParams,
-    merchant_id: Annotated[int | None, Query(gt=0, description="Only this merchant's orders")] = None,
+    merchant_id: Annotated[
+        int | None, Query(gt=0, le=2**31 - 1, description="Only this merchant's orders")
+    ] = None,
     since: Annotated[date | None, Query(description="First day (UTC), inclusive")] = None,
     until: Annotated[date | None, Query(description="Last day (UTC), inclusive")] = None,
 ) -> Page[TransactionRead]:
