@@ -88,12 +88,6 @@ class TooManyRequests(AppError):
         super().__init__(detail, headers={"Retry-After": str(max(1, retry_after_seconds))})
 
 
-class ServiceUnavailable(AppError):
-    status_code = 503
-    code = "service_unavailable"
-    detail = "A dependency is unavailable; try again shortly"
-
-
 class BadGateway(AppError):
     status_code = 502
     code = "upstream_error"
