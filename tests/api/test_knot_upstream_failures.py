@@ -5,6 +5,8 @@ requests on to the sandbox and corrupts or cuts the answer).
 """
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -160,6 +162,59 @@ async def test_a_malformed_order_stores_nothing_of_the_sync(
     swap_knot_transport(app, settings, sandbox)  # Knot recovers: the next sync brings everything
     synced = await client.post(f"{API}/linked-accounts/{account['id']}/sync", headers=alice.headers)
     assert synced.json()["new"] == len(await all_transactions(client, alice)) >= 12
+
+
+def _name_with_nul(order: dict[str, Any]) -> None:
+    order["products"][0]["name"] = "USB-C cable\x00"
+
+
+def _card_brand_with_nul(order: dict[str, Any]) -> None:
+    order["payment_methods"][0]["brand"] = "VISA\x00"
+
+
+def _order_id_with_nul(order: dict[str, Any]) -> None:
+    order["id"] = order["id"][:-1] + "\x00"
+
+
+def _time_before_year_one_in_utc(order: dict[str, Any]) -> None:
+    order["datetime"] = "0001-01-01T00:00:00+05:00"
+
+
+@pytest.mark.parametrize(
+    "corrupt", [_name_with_nul, _card_brand_with_nul, _order_id_with_nul, _time_before_year_one_in_utc]
+)
+async def test_an_order_we_could_not_store_is_a_bad_response(
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    db: AsyncSession,
+    settings: Settings,
+    corrupt: Callable[[dict[str, Any]], None],
+) -> None:
+    """Text with NUL (PostgreSQL refuses it) or a time Python cannot put in UTC: 502, not 500."""
+    alice = await register(client)
+    sandbox = through_sandbox(app)
+
+    async def corrupting_sync(request: httpx.Request) -> httpx.Response:
+        response = await sandbox(request)
+        if request.url.path != "/transactions/sync":
+            return response
+        body = response.json()
+        for order in body["transactions"]:
+            corrupt(order)
+        return httpx.Response(200, json=body)
+
+    swap_knot_transport(app, settings, corrupting_sync)
+    await client.post(
+        f"{API}/linked-accounts/sandbox/link", headers=alice.headers, json={"merchant_id": AMAZON}
+    )
+    account = (await client.get(f"{API}/linked-accounts", headers=alice.headers)).json()[0]
+
+    assert_problem(
+        await client.post(f"{API}/linked-accounts/{account['id']}/sync", headers=alice.headers),
+        502,
+        "knot_bad_response",
+    )
+    assert await row_counts(db) == (1, 0)
 
 
 async def test_a_malformed_update_leaves_the_order_as_it_was(

@@ -8,9 +8,9 @@ them to cents is the caller's business.
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, Self, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 # The product this app uses; Knot's `type` field on sessions, merchant lists and account look-ups.
 TRANSACTION_LINK = "transaction_link"
@@ -26,8 +26,26 @@ MAX_AMOUNT = Decimal(1_000_000_000)
 Amount = Annotated[Decimal, Field(allow_inf_nan=False, ge=-MAX_AMOUNT, le=MAX_AMOUNT)]
 
 
+def _has_nul(value: Any) -> bool:
+    """NUL in text, also inside plain lists and dicts; nested Knot models check their own fields."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
 class KnotModel(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
+
+    @model_validator(mode="after")
+    def _no_nul_text(self) -> Self:
+        # PostgreSQL text and JSONB cannot hold NUL: such a payload is one we cannot read (502), not a 500.
+        if any(_has_nul(value) for value in self.__dict__.values()):
+            raise ValueError("text must not contain NUL characters")
+        return self
 
 
 class KnotMerchant(KnotModel):
@@ -127,7 +145,10 @@ class KnotTransaction(KnotModel):
     @classmethod
     def _utc(cls, value: datetime) -> datetime:
         # Knot sends UTC; a timestamp without an offset is read as UTC rather than as server-local time.
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        try:
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        except OverflowError:  # e.g. 0001-01-01T00:00:00+05:00 has no UTC time Python can hold
+            raise ValueError("timestamp out of range") from None
 
 
 class KnotMerchantRef(KnotModel):
