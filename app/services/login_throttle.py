@@ -4,6 +4,7 @@ Counts live in this process's memory: cheap, and enough to make online guessing 
 processes each keeps its own counts, so the effective limit is N times the setting (see README).
 """
 
+import hashlib
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ class LoginThrottle:
         self._failures: OrderedDict[str, deque[float]] = OrderedDict()
 
     def _keys(self, email: str, client: str) -> tuple[tuple[str, int], tuple[str, int]]:
-        return (f"account:{email}", self._limits.per_account), (f"client:{client}", self._limits.per_client)
+        return (_account_key(email), self._limits.per_account), (f"client:{client}", self._limits.per_client)
 
     def retry_after(self, email: str, client: str) -> int | None:
         """Seconds to wait before another attempt is allowed, or None when one is allowed now."""
@@ -59,10 +60,16 @@ class LoginThrottle:
             self._failures.popitem(last=False)
 
     def record_success(self, email: str) -> None:
-        self._failures.pop(f"account:{email}", None)
+        self._failures.pop(_account_key(email), None)
 
     def _recent(self, key: str, now: float) -> deque[float]:
         stamps = self._failures.get(key, deque())
         while stamps and stamps[0] <= now - self._limits.window_seconds:
             stamps.popleft()
         return stamps
+
+
+def _account_key(email: str) -> str:
+    # A digest, not the text: the login form's `username` is not length-checked, and megabyte-long "emails"
+    # from many addresses must not fill this process's memory.
+    return "account:" + hashlib.sha256(email.encode("utf-8", "surrogatepass")).hexdigest()
