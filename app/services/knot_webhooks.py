@@ -52,13 +52,13 @@ def read_event(
     """The verified event, or None for an authentic event Tally does not act on."""
     if not signature:
         raise InvalidWebhookSignature
+    # Knot signs the body's `event` (and `session_id`), so a body that is not a JSON object cannot carry
+    # a valid signature: it is answered as unauthenticated, like any other forgery.
     try:
         payload = json.loads(body)
     except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser goes
-        raise MalformedWebhook from None
-    if not isinstance(payload, dict):
-        raise MalformedWebhook
-    if not is_valid_signature(secret, signature, headers, payload):
+        raise InvalidWebhookSignature from None
+    if not isinstance(payload, dict) or not is_valid_signature(secret, signature, headers, payload):
         raise InvalidWebhookSignature
     event_name = payload.get("event")
     if not isinstance(event_name, str) or event_name not in KNOWN_EVENTS:

@@ -24,7 +24,7 @@ from app.core.pagination import Keyset, PageRequest, Slice
 from app.integrations.knot.client import KnotBadResponse, KnotClient
 from app.integrations.knot.models import TRANSACTION_LINK, KnotMerchantAccount, KnotTransaction
 from app.models import LinkedAccount, LinkedAccountStatus, OrderStatus, Transaction, User
-from app.services.spending import merchant_category
+from app.services.spending import InvalidPeriod, merchant_category
 
 logger = logging.getLogger(__name__)
 
@@ -232,6 +232,13 @@ async def sync_account(db: AsyncSession, knot: KnotClient, account: LinkedAccoun
     return counts
 
 
+async def sync_user_account(
+    db: AsyncSession, knot: KnotClient, user: User, account_id: uuid.UUID
+) -> SyncCounts:
+    """Sync one of the user's own accounts on request (someone else's is 404, like a missing one)."""
+    return await sync_account(db, knot, await get_linked_account(db, user, account_id))
+
+
 async def refresh_transactions(
     db: AsyncSession, knot: KnotClient, account: LinkedAccount, knot_ids: Sequence[str]
 ) -> SyncCounts:
@@ -354,6 +361,8 @@ async def list_transactions(
     db: AsyncSession, user: User, filters: TransactionFilter, page: PageRequest
 ) -> Slice[TransactionWithMerchant]:
     """The user's orders, newest first, one keyset page at a time."""
+    if filters.since is not None and filters.until is not None and filters.since > filters.until:
+        raise InvalidPeriod
     scope = f"transactions:{user.id}:{filters.scope}"
     query = (
         select(Transaction, LinkedAccount.merchant_id, LinkedAccount.merchant_name)

@@ -61,8 +61,7 @@ async def list_linked_accounts(user: CurrentUser, db: DbSession) -> list[LinkedA
 async def sync_linked_account(
     account_id: AccountId, user: CurrentUser, db: DbSession, knot: Knot
 ) -> SyncResult:
-    account = await accounts_service.get_linked_account(db, user, account_id)
-    return SyncResult.model_validate(await accounts_service.sync_account(db, knot, account))
+    return SyncResult.model_validate(await accounts_service.sync_user_account(db, knot, user, account_id))
 
 
 @router.delete(
