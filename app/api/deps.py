@@ -46,9 +46,15 @@ def get_knot(request: Request) -> KnotClient:
     return knot
 
 
+def get_client_address(request: Request) -> str:
+    """The caller's address, as uvicorn resolved it (behind a proxy: with --proxy-headers)."""
+    return request.client.host if request.client else "unknown"
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 Hasher = Annotated[PasswordHasher, Depends(get_password_hasher)]
 Throttle = Annotated[LoginThrottle, Depends(get_login_throttle)]
+ClientAddress = Annotated[str, Depends(get_client_address)]
 Knot = Annotated[KnotClient, Depends(get_knot)]
 AssistantDep = Annotated[Assistant, Depends(get_assistant)]
 

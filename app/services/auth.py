@@ -125,9 +125,7 @@ async def login(
     user_agent: str | None,
 ) -> Tokens:
     email = normalize_email(email)
-    wait = throttle.retry_after(email, client)
-    if wait is not None:
-        raise TooManyRequests(wait, "Too many failed sign-in attempts; try again later")
+    _check_throttle(throttle, email, client)
     # PostgreSQL text cannot hold NUL, so no account has such an email (and the query would fail).
     user = None if "\x00" in email else await db.scalar(select(User).where(User.email == email))
     # Unknown emails still pay for one hash verification, so timing does not reveal which emails exist.
@@ -139,6 +137,12 @@ async def login(
     if upgraded_hash:
         user.password_hash = upgraded_hash
     return await _issue_tokens(db, settings, user, user_agent)
+
+
+def _check_throttle(throttle: LoginThrottle, email: str, client: str) -> None:
+    wait = throttle.retry_after(email, client)
+    if wait is not None:
+        raise TooManyRequests(wait, "Too many failed password attempts; try again later")
 
 
 async def refresh(db: AsyncSession, settings: Settings, token: str, user_agent: str | None) -> Tokens:
@@ -203,14 +207,19 @@ async def authenticate(db: AsyncSession, settings: Settings, token: str) -> tupl
 async def change_password(
     db: AsyncSession,
     hasher: PasswordHasher,
+    throttle: LoginThrottle,
     user: User,
     current_session_id: uuid.UUID,
     *,
     current_password: str,
     new_password: str,
+    client: str,
 ) -> None:
+    # Throttled like logins: a stolen access token must not become an oracle for the current password.
+    _check_throttle(throttle, user.email, client)
     ok, _ = await hasher.verify(current_password, user.password_hash)
     if not ok:
+        throttle.record_failure(user.email, client)
         raise InvalidCredentials("The current password is incorrect")
     await ensure_strong_password(new_password, user.email, user.full_name)
     user.password_hash = await hasher.hash(new_password)

@@ -1,6 +1,7 @@
 import httpx
 import pytest
 
+from app.core.config import Settings
 from tests.api.test_auth import assert_problem, login
 from tests.conftest import STRONG_PASSWORD, register
 
@@ -117,3 +118,16 @@ async def test_password_change_refuses_weak_new_password(client: httpx.AsyncClie
     )
     assert_problem(response, 422, "weak_password")
     assert (await login(client, account.email)).status_code == 200
+
+
+async def test_wrong_current_passwords_are_throttled(client: httpx.AsyncClient, settings: Settings) -> None:
+    account = await register(client)
+    wrong = {"current_password": "not my password", "new_password": "granite orchard lullaby 7"}
+    for _ in range(settings.login_failures_per_account):
+        response = await client.post(f"{ME}/password", headers=account.headers, json=wrong)
+        assert_problem(response, 401, "invalid_credentials")
+    right = {**wrong, "current_password": STRONG_PASSWORD}
+    throttled = await client.post(f"{ME}/password", headers=account.headers, json=right)
+    assert_problem(throttled, 429, "rate_limited")
+    assert int(throttled.headers["Retry-After"]) > 0
+    assert (await login(client, account.email)).status_code == 429  # the same account budget as logins

@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from app.api.deps import Hasher, SettingsDep, Throttle
+from app.api.deps import ClientAddress, Hasher, SettingsDep, Throttle
 from app.db import DbSession
 from app.schemas.auth import AuthResult, RefreshRequest, RegisterRequest, TokenPair
 from app.schemas.common import problem_responses
@@ -11,10 +11,6 @@ from app.schemas.user import UserRead
 from app.services import auth as auth_service
 
 router = APIRouter(prefix="/auth", tags=["auth"])
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def _pair(tokens: auth_service.Tokens) -> TokenPair:
@@ -52,6 +48,7 @@ async def register(
 async def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     request: Request,
+    client: ClientAddress,
     db: DbSession,
     settings: SettingsDep,
     hasher: Hasher,
@@ -64,7 +61,7 @@ async def login(
         throttle,
         email=form.username,
         password=form.password,
-        client=_client(request),
+        client=client,
         user_agent=request.headers.get("user-agent"),
     )
     return _pair(tokens)

@@ -1,6 +1,6 @@
 from fastapi import APIRouter, status
 
-from app.api.deps import CurrentPrincipal, CurrentUser, Hasher
+from app.api.deps import ClientAddress, CurrentPrincipal, CurrentUser, Hasher, Throttle
 from app.assistant.cards import CATALOG, Card
 from app.db import DbSession
 from app.schemas.common import problem_responses
@@ -29,18 +29,25 @@ async def update_me(body: UserUpdate, user: CurrentUser, db: DbSession) -> UserR
     "/users/me/password",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Change password; every other session is signed out",
-    responses=problem_responses(401, 422),
+    responses=problem_responses(401, 422, 429),
 )
 async def change_password(
-    body: PasswordChange, principal: CurrentPrincipal, db: DbSession, hasher: Hasher
+    body: PasswordChange,
+    client: ClientAddress,
+    principal: CurrentPrincipal,
+    db: DbSession,
+    hasher: Hasher,
+    throttle: Throttle,
 ) -> None:
     await auth_service.change_password(
         db,
         hasher,
+        throttle,
         principal.user,
         principal.session.id,
         current_password=body.current_password,
         new_password=body.new_password,
+        client=client,
     )
 
 
