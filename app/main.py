@@ -68,8 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
         )
 
-    # Any API route can meet a database outage; /docs should say so once for all of them.
-    api = APIRouter(prefix="/api/v1", responses=problem_responses(503))
+    # Any API route can meet a database outage or an oversized body; /docs says so once for all of them.
+    api = APIRouter(prefix="/api/v1", responses=problem_responses(413, 503))
     api.include_router(auth.router)
     api.include_router(users.router)
     api.include_router(chats.router)
