@@ -11,13 +11,15 @@ from app.db import create_engine
 from app.models import Base
 
 
-async def main() -> None:
-    engine = create_engine(get_settings())
-    async with engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
-    await engine.dispose()
-    print("init_db: tables created")
+async def create_tables(database_url: str) -> None:
+    engine = create_engine(get_settings().model_copy(update={"database_url": database_url}))
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(Base.metadata.create_all)
+    finally:
+        await engine.dispose()
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(create_tables(get_settings().database_url))
+    print("init_db: tables created")
