@@ -120,8 +120,6 @@ async def check_password_strength(password: str, email: str, full_name: str | No
 class AccessClaims:
     user_id: uuid.UUID
     session_id: uuid.UUID
-    jti: str
-    expires_at: datetime
 
 
 def encode_token(settings: Settings, *, subject: str, token_type: str, ttl: timedelta, **extra: Any) -> str:
@@ -179,8 +177,6 @@ def decode_access_token(settings: Settings, token: str) -> AccessClaims:
         return AccessClaims(
             user_id=uuid.UUID(claims["sub"]),
             session_id=uuid.UUID(claims["sid"]),
-            jti=str(claims["jti"]),
-            expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
         )
     except (KeyError, ValueError, TypeError) as exc:
         raise InvalidToken from exc
