@@ -1,6 +1,7 @@
 """Typed application errors and their rendering as RFC 9457 problem documents."""
 
 import logging
+from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -148,14 +149,17 @@ def _jsonable_loc(loc: tuple[int | str, ...]) -> list[int | str]:
     return [part if isinstance(part, int | str) else str(part) for part in loc]
 
 
+def validation_issue(loc: Sequence[str | int], msg: str, kind: str) -> dict[str, Any]:
+    """One entry of a 422's `errors`: the same shape for request validation and for services' own checks."""
+    return {"loc": list(loc), "msg": msg, "type": kind}
+
+
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {
-            "loc": _jsonable_loc(tuple(err.get("loc", ()))),
-            "msg": str(err.get("msg", "")),
-            "type": err.get("type"),
-        }
+        validation_issue(
+            _jsonable_loc(tuple(err.get("loc", ()))), str(err.get("msg", "")), str(err.get("type"))
+        )
         for err in exc.errors()
     ]
     return problem(422, "validation_error", "The request is not valid", extra={"errors": errors})

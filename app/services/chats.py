@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable, validation_issue
 from app.core.pagination import Keyset, PageRequest, Slice
 from app.models import Chat, ChatMember, ChatMemberRole, ChatType, GroupContext, Message, SenderType, User
 from app.schemas.chat import GroupChatCreate, SoloChatCreate
@@ -81,7 +81,7 @@ class UnknownEmails(Unprocessable):
             f"No account exists for: {emails}",
             extra={
                 "errors": [
-                    {"loc": ["body", *loc], "msg": "no account with this email", "type": "unknown_email"}
+                    validation_issue(["body", *loc], "no account with this email", self.code)
                     for loc, _ in unknown
                 ]
             },

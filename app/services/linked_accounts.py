@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import KnotEnvironment, Settings
-from app.core.errors import NotFound, Unprocessable
+from app.core.errors import NotFound, Unprocessable, validation_issue
 from app.core.money import decimal_to_cents
 from app.core.pagination import Keyset, PageRequest, Slice
 from app.integrations.knot.client import KnotBadResponse, KnotClient
@@ -42,7 +42,7 @@ class UnknownMerchant(Unprocessable):
     detail = "This merchant is not available for linking"
 
     def __init__(self) -> None:
-        issue = {"loc": ["body", "merchant_id"], "msg": self.detail, "type": self.code}
+        issue = validation_issue(["body", "merchant_id"], self.detail, self.code)
         super().__init__(extra={"errors": [issue]})
 
 

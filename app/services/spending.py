@@ -8,7 +8,7 @@ from typing import Self
 from sqlalchemy import Date, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import Unprocessable
+from app.core.errors import Unprocessable, validation_issue
 from app.models import LinkedAccount, OrderStatus, Transaction, User
 from app.schemas.spending import CategorySpend, DailySpend, MerchantSpend, Period, SpendingSummary
 
@@ -40,7 +40,7 @@ class InvalidPeriod(Unprocessable):
     detail = "`since` must not be after `until`, and a period spans at most 366 days"
 
     def __init__(self) -> None:
-        issue = {"loc": ["query", "since"], "msg": self.detail, "type": self.code}
+        issue = validation_issue(["query", "since"], self.detail, self.code)
         super().__init__(extra={"errors": [issue]})
 
 
